@@ -1,0 +1,169 @@
+"""Run: trains one or more Trainers in a background thread, controlled by flags.
+
+The thread never calls into any UI. Callers (a Streamlit page, a test) use the
+methods below, which only set flags under a lock, and read `snapshot()`. Several
+Trainers in one Run are stepped round-robin in the same thread: with one GIL, that
+beats one thread per variant.
+
+Lifecycle: start() -> running <-> paused -> stopped | finished | diverged.
+A run nobody reads (no snapshot() for `idle_pause` s) pauses itself, and after
+`idle_stop` s it ends, so an abandoned browser tab does not train forever.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+
+import torch
+
+from core.trainer import Trainer
+
+_ids = itertools.count(1)
+THREAD_PREFIX = "bplab-"
+
+
+class Run:
+    def __init__(self, trainers: Trainer | list[Trainer], idle_pause=120.0, idle_stop=900.0):
+        self.trainers = trainers if isinstance(trainers, list) else [trainers]
+        self.idle_pause, self.idle_stop = idle_pause, idle_stop
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._paused = False
+        self._stop = False
+        self._pending_steps = 0  # single-steps requested while paused
+        self._pending_lr: float | None = None
+        self._last_touch = time.monotonic()
+        self._rate = deque(maxlen=20)  # (time, total steps) for steps/s
+        self.state = "ready"  # ready | running | paused | stopped | finished | diverged
+        self.note = ""  # why the state is what it is ("paused: nobody watching")
+        self.error: str | None = None
+
+    # ---- commands (any thread) ---------------------------------------------
+    def start(self, paused: bool = False) -> None:
+        with self._cond:
+            if self._thread is not None:
+                return
+            self._paused = paused
+            self.state = "paused" if paused else "running"
+            self._last_touch = time.monotonic()
+            self._thread = threading.Thread(
+                target=self._loop, name=f"{THREAD_PREFIX}run-{next(_ids)}", daemon=True
+            )
+            self._thread.start()
+
+    def pause(self) -> None:
+        self._set(paused=True)
+
+    def resume(self) -> None:
+        if self._thread is None:
+            self.start()
+        else:
+            self._set(paused=False)
+
+    def step(self, n: int = 1) -> None:
+        """Run n more steps, then stay paused (starts a paused run if needed)."""
+        if self._thread is None:
+            self.start(paused=True)
+        with self._cond:
+            self._paused = True
+            self._pending_steps += n
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        with self._cond:
+            self._pending_lr = lr
+            self._cond.notify_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop and wait for the thread to end (safe to call more than once)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+        if self.state in ("ready", "running", "paused"):
+            self.state = "stopped"
+
+    def _set(self, paused: bool) -> None:
+        with self._cond:
+            if self.alive:
+                self._paused = paused
+                self.state = "paused" if paused else "running"
+                self.note = ""
+                self._last_touch = time.monotonic()
+                self._cond.notify_all()
+
+    # ---- reading (any thread) ------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("stopped", "finished", "diverged")
+
+    def touch(self) -> None:
+        self._last_touch = time.monotonic()
+
+    def steps_per_second(self) -> float:
+        r = list(self._rate)
+        if len(r) < 2 or r[-1][0] <= r[0][0]:
+            return 0.0
+        return (r[-1][1] - r[0][1]) / (r[-1][0] - r[0][0])
+
+    def snapshot(self, max_points: int | None = 500) -> list[dict]:
+        """Each trainer's history snapshot plus its step and status. Counts as a reader."""
+        self.touch()
+        return [
+            {"t": tr.t, "status": tr.status, "diverged_at": tr.diverged_at, "lr": tr.lr}
+            | tr.history.snapshot(max_points)
+            for tr in self.trainers
+        ]
+
+    # ---- the training thread -------------------------------------------------
+    def _loop(self) -> None:
+        torch.set_num_threads(1)  # process-wide; on 2 cores more threads only fight the server
+        try:
+            while self._next_action():
+                for tr in self.trainers:
+                    tr.step()
+                self._rate.append((time.monotonic(), sum(tr.t for tr in self.trainers)))
+                if all(tr.done for tr in self.trainers):
+                    diverged = all(tr.status == "diverged" for tr in self.trainers)
+                    self.state = "diverged" if diverged else "finished"
+                    return
+        except Exception as e:  # never die silently: the page shows the error
+            self.error = f"{type(e).__name__}: {e}"
+            self.state = "stopped"
+            return
+        if self.state in ("running", "paused"):
+            self.state = "stopped"
+
+    def _next_action(self) -> bool:
+        """Block while paused; True when one more round of steps should run."""
+        with self._cond:
+            while True:
+                if self._stop:
+                    return False
+                if self._pending_lr is not None:
+                    for tr in self.trainers:
+                        tr.set_lr(self._pending_lr)
+                    self._pending_lr = None
+                idle = time.monotonic() - self._last_touch
+                if idle > self.idle_stop:
+                    self.note = "ended: nobody was watching"
+                    return False
+                if not self._paused and idle > self.idle_pause:
+                    self._paused, self.state = True, "paused"
+                    self.note = "paused: nobody was watching"
+                if self._pending_steps > 0:
+                    self._pending_steps -= 1
+                    return True
+                if not self._paused:
+                    return True
+                self._rate.clear()
+                self._cond.wait(timeout=0.25)
