@@ -68,7 +68,9 @@ class ModelConfig:
 
 @dataclass
 class InitConfig:
-    scheme: str = _f("kaiming_normal", "how weights are drawn before training", choices=INIT_SCHEMES)
+    scheme: str = _f(
+        "kaiming_normal", "how weights are drawn before training", choices=INIT_SCHEMES
+    )
     sigma: float = _f(0.1, "std of the 'normal' scheme", range=(1e-6, 100.0))
     a: float = _f(0.1, "half-width of the 'uniform' scheme: U(-a, a)", range=(1e-6, 100.0))
     value: float = _f(0.0, "every weight of the 'constant' scheme", range=(-10.0, 10.0))
@@ -231,9 +233,7 @@ def _check_type(where: str, f: dataclasses.Field, value: Any) -> None:
         and (isinstance(value, int) if kind is int else isinstance(value, (int, float)))
     )
     if not ok:
-        raise ValueError(
-            f"{where} must be {kind.__name__}, got {type(value).__name__} {value!r}"
-        )
+        raise ValueError(f"{where} must be {kind.__name__}, got {type(value).__name__} {value!r}")
 
 
 def _coerce_number(f: dataclasses.Field, value: Any) -> Any:

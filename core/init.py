@@ -9,7 +9,7 @@ torch.nn.init.calculate_gain defines it.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -1,6 +1,7 @@
 """Smoke tests of the router in app.py: AppTest, and a real browser."""
 
 import pytest
+
 from tests.conftest import app_test, assert_no_exception, wait_app_idle
 
 
