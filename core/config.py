@@ -212,8 +212,8 @@ def field_info(flat_key: str) -> dict[str, Any]:
 
 
 def _field(name: str, key: str) -> dataclasses.Field:
-    if name not in SECTIONS:
-        raise ValueError(f"unknown parameter '{name}.{key}'")
+    if name not in SECTIONS or not key:
+        raise ValueError(f"unknown parameter {f'{name}.{key}' if key else name!r}")
     for f in dataclasses.fields(SECTIONS[name]):
         if f.name == key:
             return f
@@ -265,3 +265,18 @@ def _parse(where: str, f: dataclasses.Field, text: str) -> Any:
         return float(text)
     except (TypeError, ValueError):
         raise ValueError(f"{where} = {text!r} is not a valid {kind.__name__}") from None
+
+
+def config_from_params_lenient(params: dict[str, str]) -> tuple[Config, list[str]]:
+    """Apply URL parameters one by one; skip (and explain) each one that is bad.
+
+    A shared link with one typo still opens with everything else it says. Each
+    parameter is checked on its own and against the ones accepted before it.
+    """
+    cfg, problems = Config(), []
+    for key, text in params.items():
+        try:
+            cfg = Config.from_params({**cfg.to_params(only_changed=True), key: text})
+        except ValueError as e:
+            problems.append(f"{e}: ignored")
+    return cfg, problems
