@@ -2,8 +2,8 @@
 
 Nothing here draws random numbers by hand: every scheme is a torch.nn.init call
 (or nn.Linear's own reset_parameters for "default"), so what students see is
-exactly what PyTorch does. The gain follows the activation, as
-torch.nn.init.calculate_gain defines it.
+exactly what PyTorch does. He/Kaiming's gain follows the activation, as
+torch.nn.init.calculate_gain defines it; Xavier and orthogonal keep gain 1.
 """
 
 from __future__ import annotations
@@ -62,13 +62,15 @@ WEIGHT_INITS: dict[str, Callable[[torch.Tensor, InitConfig, str], None]] = {
     "constant": lambda w, c, act: nn.init.constant_(w, c.value),
     "normal": lambda w, c, act: nn.init.normal_(w, 0.0, c.sigma),
     "uniform": lambda w, c, act: nn.init.uniform_(w, -c.a, c.a),
-    "xavier_uniform": lambda w, c, act: nn.init.xavier_uniform_(w, gain=gain(act)),
-    "xavier_normal": lambda w, c, act: nn.init.xavier_normal_(w, gain=gain(act)),
+    # Glorot's schemes keep torch's default gain 1, as in the paper: with ReLU they
+    # halve the variance per layer, which is the lesson. He matches the activation.
+    "xavier_uniform": lambda w, c, act: nn.init.xavier_uniform_(w),
+    "xavier_normal": lambda w, c, act: nn.init.xavier_normal_(w),
     "kaiming_uniform": _kaiming("uniform"),
     "kaiming_normal": _kaiming("normal"),
     # LeCun normal is He normal with gain 1: std = 1/sqrt(fan_in).
     "lecun_normal": lambda w, c, act: nn.init.kaiming_normal_(w, nonlinearity="linear"),
-    "orthogonal": lambda w, c, act: nn.init.orthogonal_(w, gain=gain(act)),
+    "orthogonal": lambda w, c, act: nn.init.orthogonal_(w),
 }
 
 LABELS = {
@@ -101,12 +103,12 @@ def weight_std(scheme: str, fan_in: int, fan_out: int, cfg: InitConfig, activati
         "constant": 0.0,
         "normal": cfg.sigma,
         "uniform": cfg.a / math.sqrt(3),
-        "xavier_uniform": g * math.sqrt(2.0 / (fan_in + fan_out)),
-        "xavier_normal": g * math.sqrt(2.0 / (fan_in + fan_out)),
+        "xavier_uniform": math.sqrt(2.0 / (fan_in + fan_out)),
+        "xavier_normal": math.sqrt(2.0 / (fan_in + fan_out)),
         "kaiming_uniform": g / math.sqrt(fan),
         "kaiming_normal": g / math.sqrt(fan),
         "lecun_normal": 1.0 / math.sqrt(fan_in),
-        "orthogonal": g / math.sqrt(max(fan_in, fan_out)),
+        "orthogonal": 1.0 / math.sqrt(max(fan_in, fan_out)),
     }
     return table[scheme]
 
