@@ -104,7 +104,7 @@ class OptimConfig:
 class TrainConfig:
     steps: int = _f(2000, "step budget of a run", range=(1, 1_000_000))
     probe_every: int = _f(
-        10, "every K steps: activations, validation, update ratios", range=(1, 10_000)
+        25, "every K steps: activations, validation, update ratios", range=(1, 10_000)
     )
     hist_bins: int = _f(30, "bins of each activation histogram", range=(5, 100))
 

@@ -30,21 +30,25 @@ class Series:
         self._last_step = 0
 
     def add(self, step: int, values) -> None:
+        # Merge only between buckets, so every row always spans `stride` records.
+        if self._count == 0 and self._n == self.capacity:
+            self._merge()
         self._acc += values
         self._count += 1
         self._last_step = step
         if self._count == self.stride:
             self._flush()
 
+    def _merge(self) -> None:
+        half = self.capacity // 2
+        r = self._rows
+        merged = (r[0::2] + r[1::2]) / 2
+        merged[:, 0] = r[1::2, 0]  # a merged row is labelled with its last step
+        r[:half] = merged
+        self._n = half
+        self.stride *= 2
+
     def _flush(self) -> None:
-        if self._n == self.capacity:
-            half = self.capacity // 2
-            r = self._rows
-            merged = (r[0::2] + r[1::2]) / 2
-            merged[:, 0] = r[1::2, 0]  # a merged row is labelled with its last step
-            r[:half] = merged
-            self._n = half
-            self.stride *= 2
         self._rows[self._n, 0] = self._last_step
         self._rows[self._n, 1:] = self._acc / self._count
         self._n += 1

@@ -27,6 +27,7 @@ LAYER_STATS = (
     "weight_norm",
     "update_ratio",
 )
+TRAIN_EVAL_SIZE = 256  # training examples (a fixed subset) that train_loss/acc are measured on
 GRAD_KINDS = ("grad_w", "grad_b", "grad_f")  # weights, biases, dloss/df_k (backprop signal)
 
 
@@ -167,7 +168,10 @@ class Trainer:
         stats = layer_probe(
             pre, post, self.weights, before, self.cfg.model.activation, self.cfg.train.hist_bins
         )
-        train_loss, train_acc = self.evaluate(self.data.x_train, self.data.y_train)
+        # Training metrics on a fixed subset: the trend is what matters, and a full pass
+        # over a large training set every K steps would cost more than the steps.
+        n = TRAIN_EVAL_SIZE
+        train_loss, train_acc = self.evaluate(self.data.x_train[:n], self.data.y_train[:n])
         val_loss, val_acc = self.evaluate(self.data.x_val, self.data.y_val)
         head = [train_loss, val_loss] + ([train_acc, val_acc] if self.classification else [])
         per_layer = [v for stat in LAYER_STATS for v in stats[stat]]
