@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 
 from core.charts.style import base_layout, series_colors
 
-MAX_TEXT_CELLS = 20  # print the numbers in the cells only while they stay legible
+# Print the numbers in the cells only while they stay legible in a third of the page.
+MAX_TEXT_ROWS, MAX_TEXT_COLS = 16, 8
 
 
 def _cell_height(rows: int) -> int:
@@ -31,7 +32,7 @@ def matrix_heatmap(
     m = np.atleast_2d(np.asarray(m, dtype=float))
     rows, cols = m.shape
     bound = float(np.abs(m).max()) or 1.0  # all-zero matrix: any symmetric range works
-    show_text = rows <= MAX_TEXT_CELLS and cols <= MAX_TEXT_CELLS
+    show_text = rows <= MAX_TEXT_ROWS and cols <= MAX_TEXT_COLS
     fig = go.Figure(
         go.Heatmap(
             z=m,
@@ -58,7 +59,7 @@ def mask_heatmap(mask: np.ndarray, title: str, subtitle: str = "") -> go.Figure:
     """The ReLU derivative I[f > 0] as black (1, unit passes gradient) and white (0)."""
     mask = np.atleast_2d(np.asarray(mask, dtype=float))
     rows, cols = mask.shape
-    show_text = rows <= MAX_TEXT_CELLS and cols <= MAX_TEXT_CELLS
+    show_text = rows <= MAX_TEXT_ROWS and cols <= MAX_TEXT_COLS
     fig = go.Figure(
         go.Heatmap(
             z=mask,
