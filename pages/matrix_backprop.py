@@ -49,13 +49,19 @@ st.caption(
 
 with st.sidebar:
     st.subheader("Network and batch")
-    K = st.slider("Hidden layers K", *bp.RANGES["K"], 3, key="mx_K")
-    D = st.slider("Width D", *bp.RANGES["D"], 4, key="mx_D")
-    D_in = st.number_input("Input dimension D_i", *bp.RANGES["D_in"], 3, key="mx_D_in")
-    D_out = st.number_input("Output dimension D_o", *bp.RANGES["D_out"], 3, key="mx_D_out")
-    I = st.slider("Batch size I", *bp.RANGES["I"], 5, key="mx_I")  # noqa: E741
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="mx_seed")
-    loss = st.selectbox("Loss", bp.LOSSES, format_func=bp.LOSS_LABELS.get, key="mx_loss")
+    K = st.slider("Hidden layers K", *bp.RANGES["K"], 3, key="mx_K",
+                  help="K hidden layers means K+1 weight matrices Ω_0..Ω_K")  # fmt: skip
+    D = st.slider("Width D", *bp.RANGES["D"], 4, key="mx_D", help="units per hidden layer")
+    D_in = st.number_input("Input dimension D_i", *bp.RANGES["D_in"], 3, key="mx_D_in",
+                           help="rows of x: Ω_0 is D × D_i")  # fmt: skip
+    D_out = st.number_input("Output dimension D_o", *bp.RANGES["D_out"], 3, key="mx_D_out",
+                            help="rows of f_K; the number of classes for softmax")  # fmt: skip
+    I = st.slider("Batch size I", *bp.RANGES["I"], 5, key="mx_I",  # noqa: E741
+                  help="examples, stored as the columns of x")  # fmt: skip
+    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="mx_seed",
+                           help="draws weights, biases, inputs and targets")  # fmt: skip
+    loss = st.selectbox("Loss", bp.LOSSES, format_func=bp.LOSS_LABELS.get, key="mx_loss",
+                        help="decides the first backward step, ∂ℓ/∂f_K")  # fmt: skip
 
 try:
     p = bp.make_problem(K, D, int(D_in), int(D_out), I, int(seed), loss)
@@ -76,7 +82,7 @@ st.markdown(
     f"$K={K}$ hidden layers of width $D={D}$, so $K+1={K + 1}$ weight matrices. The batch "
     f"of $I={I}$ examples is stored as **columns**: $\\mathbf{{x}}$ is ${D_in}\\times{I}$ "
     f"and every $\\mathbf{{f}}_k$, $\\mathbf{{h}}_k$ has one column per example. Weights "
-    f"are He-initialized, $\\Omega \\sim \\mathcal{{N}}(0, 2/D_{{in}})$; biases "
+    f"are He-initialized, $\\Omega \\sim \\mathcal{{N}}(0, 2/\\text{{fan-in}})$; biases "
     f"$\\mathcal{{N}}(0, {bp.BIAS_STD}^2)$. The loss is a **sum** over the batch:"
 )
 st.latex(LOSS_TEX[loss][0] + r"\qquad\Longrightarrow\qquad " + LOSS_TEX[loss][1])

@@ -73,6 +73,10 @@ def test_layer_pickers_switch_what_is_shown():
     assert "Layer 0 reads the input" in _texts(at)
     at.select_slider("mx_bwd_k").set_value(1).run()
     assert r"\mathbb{I}[\mathbf{f}_0 > 0]" in _texts(at)
+    # a picked layer that no longer exists after K shrinks must not break the page
+    at.select_slider("mx_fwd_k").set_value(2).run()
+    at.slider("mx_K").set_value(1).run()
+    assert not at.exception and at.select_slider("mx_fwd_k").value in (0, 1)
 
 
 def test_softmax_with_one_output_gets_a_clear_message():
