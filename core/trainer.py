@@ -142,7 +142,9 @@ class Trainer:
             [w.grad for w in self.weights] + [b.grad for b in self.biases] + [f.grad for f in pre]
         )
         lr = self.lr
-        before = [w.detach().clone() for w in self.weights] if probing else None
+        if probing:  # measured on the same weights as this batch's loss, before the update
+            before = [w.detach().clone() for w in self.weights]
+            metrics = self._metrics()
 
         # 4. update
         self.opt.step()
@@ -152,7 +154,7 @@ class Trainer:
 
         # 5. every K steps: look inside (activations of this batch, the update's size, validation)
         if probing:
-            self._probe(pre, post, before)
+            self._probe(pre, post, before, metrics)
         self.t += 1
         if self.t >= self.cfg.train.steps:
             self.status = "finished"
@@ -164,16 +166,18 @@ class Trainer:
         acc = (predict(out) == y).float().mean().item() if self.classification else float("nan")
         return loss_fn(out, y).item(), acc
 
-    def _probe(self, pre, post, before) -> None:
-        stats = layer_probe(
-            pre, post, self.weights, before, self.cfg.model.activation, self.cfg.train.hist_bins
-        )
+    def _metrics(self) -> list[float]:
         # Training metrics on a fixed subset: the trend is what matters, and a full pass
         # over a large training set every K steps would cost more than the steps.
         n = TRAIN_EVAL_SIZE
         train_loss, train_acc = self.evaluate(self.data.x_train[:n], self.data.y_train[:n])
         val_loss, val_acc = self.evaluate(self.data.x_val, self.data.y_val)
-        head = [train_loss, val_loss] + ([train_acc, val_acc] if self.classification else [])
+        return [train_loss, val_loss] + ([train_acc, val_acc] if self.classification else [])
+
+    def _probe(self, pre, post, before, head) -> None:
+        stats = layer_probe(
+            pre, post, self.weights, before, self.cfg.model.activation, self.cfg.train.hist_bins
+        )
         per_layer = [v for stat in LAYER_STATS for v in stats[stat]]
         hist = HistSnapshot(self.t, stats["pre_hist"], stats["post_hist"])
         self.history.record_probe(self.t, head + per_layer, hist)
