@@ -134,6 +134,14 @@ def test_exp_overflow_is_reported_in_words():
     assert "overflow (+∞)" in table
     assert "| nan |" not in table and "undefined (nan" in table  # later rows say why
     assert not any(r.ok for r in toy.check_gradients(p, X, Y) if r.name != "beta3")
+    # The graph says it briefly; the charts say why they are empty instead of being blank.
+    fwd_f = {k: float(v) for k, v in fwd.items()}
+    bwd_f = {k: float(v) for k, v in bwd.items()}
+    dot = charts.graph_dot(p, X, Y, fwd_f, bwd_f, toy.param_grads(fwd_f, bwd_f, X), 15)
+    assert "+∞ overflow" in dot and "undefined" not in dot
+    for fig in (charts.function_figure(p, X, Y), charts.loss_slice_figure(p, X, Y, "beta0", 0.0)):
+        assert "overflows" in fig.layout.annotations[0].text
+    assert not charts.function_figure(P, X, Y).layout.annotations
 
 
 def test_no_overflow_message_when_finite():

@@ -105,6 +105,16 @@ def step_latex(p, x, y, fwd, bwd, kind: str, node: str) -> str:
 
 
 # --- The computation graph ---------------------------------------------------------------
+def _short(v) -> str:
+    """Graph labels stay short (long ones shrink the whole drawing); the tables explain."""
+    v = float(v)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "+∞ overflow" if v > 0 else "−∞ overflow"
+    return toy.format_value(v)
+
+
 def graph_dot(p, x: float, y: float, fwd, bwd, grads, step: int) -> str:
     """DOT of the chain x → f0 → h1 → … → ℓ with the parameters feeding each f_k.
 
@@ -123,16 +133,14 @@ def graph_dot(p, x: float, y: float, fwd, bwd, grads, step: int) -> str:
         '  node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", color="#9e9e9e",'
         ' fontname="Helvetica", fontsize=13];',
         '  edge [color="#757575"];',
-        f'  x [label="x = {toy.format_value(x)}", shape=ellipse, fillcolor="#e0e0e0"];',
-        f'  y [label="y = {toy.format_value(y)}", shape=ellipse, fillcolor="#e0e0e0"];',
+        f'  x [label="x = {_short(x)}", shape=ellipse, fillcolor="#e0e0e0"];',
+        f'  y [label="y = {_short(y)}", shape=ellipse, fillcolor="#e0e0e0"];',
     ]
     for node in toy.FORWARD:
-        label = f"{unicode_name[node]}\\n" + (
-            toy.format_value(fwd[node]) if node in fwd_known else "?"
-        )
+        label = f"{unicode_name[node]}\\n" + (_short(fwd[node]) if node in fwd_known else "?")
         fill = "#e3f2fd" if node in fwd_known else "#fafafa"
         if node in bwd_known:
-            label += f"\\n∂ℓ/∂{unicode_name[node]} = {toy.format_value(bwd[node])}"
+            label += f"\\n∂ℓ/∂{unicode_name[node]} = {_short(bwd[node])}"
             fill = "#fff3e0"
         attrs = f'label="{label}", fillcolor="{fill}"'
         if current is not None and current[1] == node:
@@ -140,11 +148,11 @@ def graph_dot(p, x: float, y: float, fwd, bwd, grads, step: int) -> str:
         lines.append(f"  {node} [{attrs}];")
     for k in range(4):
         b, w = f"beta{k}", f"omega{k}"
-        label = f"{param_label(b)} = {toy.format_value(p[b])}\\n"
-        label += f"{param_label(w)} = {toy.format_value(p[w])}"
+        label = f"{param_label(b)} = {_short(p[b])}\\n"
+        label += f"{param_label(w)} = {_short(p[w])}"
         if f"f{k}" in bwd_known:
-            label += f"\\n∂ℓ/∂{param_label(b)} = {toy.format_value(grads[b])}"
-            label += f"\\n∂ℓ/∂{param_label(w)} = {toy.format_value(grads[w])}"
+            label += f"\\n∂ℓ/∂{param_label(b)} = {_short(grads[b])}"
+            label += f"\\n∂ℓ/∂{param_label(w)} = {_short(grads[w])}"
         fill = "#fff3e0" if f"f{k}" in bwd_known else "#eeeeee"
         lines.append(f'  p{k} [label="{label}", shape=note, fillcolor="{fill}", fontsize=12];')
         # Same rank as f_k: the box sits right above its layer, the chain stays one row.
@@ -166,6 +174,14 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
+def _note_if_empty(fig: go.Figure, values, what: str) -> None:
+    """An all-overflow curve would leave a blank chart: say why instead."""
+    if not np.isfinite(np.asarray(values, dtype=float)).any():
+        fig.add_annotation(text=f"{what} is not finite anywhere here: it overflows",
+                           xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                           font=dict(size=14, color="#c62828"))  # fmt: skip
+
+
 def function_figure(p, x: float, y: float) -> go.Figure:
     """f[x, φ] over x, the data point (x, y) and the model's prediction at x."""
     lo, hi = min(-5.0, x - 1.0), max(5.0, x + 1.0)
@@ -180,6 +196,7 @@ def function_figure(p, x: float, y: float) -> go.Figure:
                     marker=dict(color=C_DATA, size=11, symbol="x"))  # fmt: skip
     fig.add_scatter(x=[x], y=[f_at], mode="markers", name="prediction f[x, φ]",
                     marker=dict(color=C_MODEL, size=9))  # fmt: skip
+    _note_if_empty(fig, f, "f[x, φ]")
     fig.update_layout(xaxis_title="x", yaxis_title="f[x, φ]")
     return _layout(fig, "The toy function and the data point")
 
@@ -201,6 +218,7 @@ def loss_slice_figure(p, x: float, y: float, name: str, grad: float, half: float
                     line=dict(color=C_EXTRA, width=3))  # fmt: skip
     fig.add_scatter(x=[theta0], y=[l0], mode="markers", name="current value",
                     marker=dict(color=C_DATA, size=10))  # fmt: skip
+    _note_if_empty(fig, losses, "The loss")
     finite = losses[np.isfinite(losses)]
     if finite.size:
         pad = 0.1 * (finite.max() - finite.min()) + 1e-3
