@@ -37,6 +37,8 @@ class Run:
         self._pending_lr: float | None = None
         self._last_touch = time.monotonic()
         self._rate = deque(maxlen=20)  # (time, total steps) for steps/s
+        self.pace: float | None = None  # max rounds per second (None: full speed)
+        self._next_round = 0.0
         self.state = "ready"  # ready | running | paused | stopped | finished | diverged
         self.note = ""  # why the state is what it is ("paused: nobody watching")
         self.error: str | None = None
@@ -70,6 +72,13 @@ class Run:
         with self._cond:
             self._paused = True
             self._pending_steps += n
+            self._cond.notify_all()
+
+    def set_pace(self, rounds_per_second: float | None) -> None:
+        """Slow a run down to watch it (a round is one step of every trainer)."""
+        with self._cond:
+            self.pace = rounds_per_second
+            self._next_round = 0.0
             self._cond.notify_all()
 
     def set_lr(self, lr: float) -> None:
@@ -164,6 +173,13 @@ class Run:
                     self._pending_steps -= 1
                     return True
                 if not self._paused:
+                    now = time.monotonic()
+                    if self.pace and now < self._next_round:
+                        # Interruptible wait: pause/stop/lr still act at once.
+                        self._cond.wait(timeout=self._next_round - now)
+                        continue
+                    if self.pace:
+                        self._next_round = max(now, self._next_round) + 1.0 / self.pace
                     return True
                 self._rate.clear()
                 self._cond.wait(timeout=0.25)

@@ -98,3 +98,17 @@ def test_stop_is_idempotent_and_threads_are_named():
     r.stop()
     r.stop()
     assert not r.alive
+
+
+def test_pace_slows_a_run_and_pause_still_acts(run):
+    run.set_pace(50)
+    run.start()
+    wait_for(lambda: run.trainers[0].t >= 10, 10, what="paced steps")
+    wait_for(lambda: run.steps_per_second() > 0, 5)
+    assert run.steps_per_second() < 200  # full speed is well above 1,000 steps/s
+    run.pause()
+    wait_for(lambda: run.state == "paused", 2)
+    run.set_pace(None)
+    run.resume()
+    t = run.trainers[0].t
+    wait_for(lambda: run.trainers[0].t > t + 200, 10, what="full speed again")

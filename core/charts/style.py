@@ -18,11 +18,14 @@ def series_colors(n: int) -> list[str]:
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    # The title sits in the top margin and the legend just above the plot, so the two
+    # never overlap however long the title is.
     fig.update_layout(
-        title=title,
+        title=dict(text=title, x=0.01, xanchor="left", y=0.985, yanchor="top", yref="container",
+                   font=dict(size=15)) if title else None,
         height=height,
-        margin=dict(l=50, r=20, t=40 if title else 10, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(l=50, r=20, t=70 if title else 40, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
         template="plotly_white",
-    )
+    )  # fmt: skip
     return fig
