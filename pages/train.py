@@ -29,8 +29,8 @@ st.caption(
     "press **Train** and watch the loss, the gradient of every layer and the activations "
     "inside it, live. The learning rate can change while it trains."
 )
-show_url_warnings()
 cfg = config_sidebar(get_config(), on_lr_change=on_lr_change)
+show_url_warnings()
 set_config(cfg)
 
 
