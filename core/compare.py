@@ -59,11 +59,6 @@ def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def label(key: str) -> str:
-    """A setting as the page lists it: "init.sigma: std of the 'normal' scheme"."""
-    return f"{key}: {field_info(key)['why']}"
-
-
 def describe(cfg: Config) -> str:
     """The base of a comparison in one line."""
     m, o = cfg.model, cfg.optim
