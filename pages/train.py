@@ -21,7 +21,8 @@ from ui.train_session import (
     settings_differ,
 )
 
-REFRESH_S = 0.3  # chart refresh while training (>= 2 per second, measured in bench/)
+REFRESH_S = 0.3  # loss and gradients while training (>= 2 per second, measured in bench/)
+SLOW_REFRESH_S = 1.0  # activations, picture and per-layer table
 
 st.title(":material/model_training: Train")
 st.caption(
@@ -77,35 +78,58 @@ if settings_differ(run, cfg) and not (run and run.finished):
     st.caption(":material/info: Settings changed: **Train** or **Reset** applies them.")
 
 
-@st.fragment(run_every=REFRESH_S if running else None)
-def dashboard() -> None:
+def live_run():
+    """The run to draw, or None (with a hint) when there is nothing to draw yet."""
     run = current_run()
     if run is None:
         st.info("Press **Train** to start, or **Step** to take one update at a time.")
+        return None, None
+    snap = run.snapshot(max_points=500)[0]
+    return run, snap
+
+
+@st.fragment(run_every=REFRESH_S if running else None)
+def curves() -> None:
+    run, snap = live_run()
+    if run is None:
         return
     # The thread may stop on its own (finished, diverged, idle): refresh the whole
-    # page once so the buttons follow and this fragment stops polling.
+    # page once so the buttons follow and the fragments stop polling.
     if running and run.state != "running":
         st.rerun(scope="app")
-    snap = run.snapshot(max_points=500)[0]
-    tr = run.trainers[0]
     views.status(run, snap)
     if not views.has_data(snap):
         st.info("No step taken yet: the charts appear with the first step.")
         return
-    layers, activation = tr.layers, tr.cfg.model.activation
+    tr = run.trainers[0]
     st.subheader("Loss", divider="gray")
     views.curves(snap, tr.classification, log_y)
-    st.subheader("Gradients and what the model does", divider="gray")
+    st.subheader("Gradient norm per layer", divider="gray")
+    views.gradients(snap, tr.layers)
+
+
+# What changes only at probe steps refreshes at a slower pace: it costs the
+# training thread less of the one GIL it shares with the page.
+@st.fragment(run_every=SLOW_REFRESH_S if running else None)
+def inside() -> None:
+    run = current_run()
+    if run is None:
+        return
+    snap = run.snapshot(max_points=500)[0]
+    if not views.has_data(snap):
+        return
+    tr = run.trainers[0]
+    layers, activation = tr.layers, tr.cfg.model.activation
     left, right = st.columns([3, 2])
     with left:
-        views.gradients(snap, layers)
+        st.subheader("Activations per layer", divider="gray")
+        views.histograms(snap, layers)
     with right:
+        st.subheader("What the model does", divider="gray")
         views.picture(run)
-    st.subheader("Activations per layer", divider="gray")
-    views.histograms(snap, layers)
     st.subheader(f"Layer by layer at step {int(snap['probes']['step'][-1]):,}", divider="gray")
     views.layer_stats(snap, layers, activation)
 
 
-dashboard()
+curves()
+inside()

@@ -1,4 +1,10 @@
-"""Shared look of every chart: one colour per layer (or per variant) everywhere."""
+"""Shared look of every chart: one colour per layer (or per variant) everywhere.
+
+Live charts are rebuilt several times a second while a model trains in another
+thread of the same process, so they are built from plain dicts and wrapped with
+plotly's validation switched off (`figure()`): about 10x less Python time than
+add_scatter()/make_subplots(), time that the training thread gets back.
+"""
 
 from __future__ import annotations
 
@@ -17,15 +23,28 @@ def series_colors(n: int) -> list[str]:
     return sample_colorscale("Viridis", [i / max(n - 1, 1) for i in range(n)])
 
 
-def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+def layout(title: str | None = None, height: int = 320, **extra) -> dict:
     # The title sits in the top margin and the legend just above the plot, so the two
     # never overlap however long the title is.
-    fig.update_layout(
-        title=dict(text=title, x=0.01, xanchor="left", y=0.985, yanchor="top", yref="container",
-                   font=dict(size=15)) if title else None,
+    base = dict(
         height=height,
         margin=dict(l=50, r=20, t=70 if title else 40, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
-        template="plotly_white",
-    )  # fmt: skip
+        plot_bgcolor="white",
+    )
+    if title:
+        base["title"] = dict(text=title, x=0.01, xanchor="left", y=0.985, yanchor="top",
+                             yref="container", font=dict(size=15))  # fmt: skip
+    base.update(extra)
+    return base
+
+
+def figure(traces: list[dict], layout_: dict) -> go.Figure:
+    """A Figure from trusted dicts, without plotly's (slow) property validation."""
+    return go.Figure({"data": traces, "layout": layout_}, _validate=False)
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    """The same look applied to a Figure built the usual (validated) way."""
+    fig.update_layout(**layout(title, height), template="plotly_white")
     return fig
