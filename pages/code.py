@@ -69,7 +69,8 @@ with tab_config:
         mime="application/json", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
     st.file_uploader(
-        "Upload a config (JSON)", type=["json"], key="code_upload", on_change=apply_upload,
+        f"Upload a config (JSON, at most {MAX_BYTES // 1000} kB)", type=["json"], key="code_upload",
+        on_change=apply_upload,
         max_upload_size=1,
         help=f"A file downloaded from this page (at most {MAX_BYTES // 1000} kB). It is "
         "checked before use: a bad file changes nothing.",

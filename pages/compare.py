@@ -202,18 +202,21 @@ def live() -> None:
     st.plotly_chart(charts.grad_figure(names, snaps), key="cmp_grad", width="stretch")
     st.subheader("Final table" if run.finished else "Table so far")
     rows = cmp.final_rows(names, snaps, steps, float(ss.cmp_target))
+    for row in rows:  # words read better than an empty cell here
+        hit = row["steps to target"]
+        row["steps to target"] = "not reached" if hit is None else str(hit)
     number = st.column_config.NumberColumn
     st.dataframe(
         pd.DataFrame(rows), hide_index=True, width="stretch",
         column_config={
             **{c: number(format="%.4f") for c in ("train loss", "val loss")},
             **{c: number(format="%.3f") for c in ("train acc", "val acc")},
-            "steps to target": number(f"steps to loss ≤ {ss.cmp_target:g}", format="%d"),
+            "steps to target": st.column_config.TextColumn(f"steps to loss ≤ {ss.cmp_target:g}"),
         },
     )  # fmt: skip
     st.caption(
         "Losses and accuracies are the last probe (training loss on a fixed subset of the "
-        "training set). Empty cells: the run diverged, or the target was never reached."
+        "training set). A diverged run has no final values."
     )
     if not run.alive:
         st.download_button(

@@ -41,9 +41,9 @@ def loss_figure(names: list[str], snaps: list[dict], max_points: int = 500) -> g
                     hovertemplate=f"{name}<br>{kind} loss %{{y:.4g}} at step %{{x}}<extra></extra>",
                 )
             )  # fmt: skip
-    fig.update_yaxes(type="log", title="loss")
+    fig.update_yaxes(type="log", title="loss", dtick="D2")  # D2: label 1, 2, 5 per decade
     fig.update_xaxes(title="step")
-    return base_layout(fig, "Loss: train (solid) and validation (dashed)")
+    return base_layout(fig, "Loss: train (solid) and validation (dashed)", height=380)
 
 
 def accuracy_figure(names: list[str], snaps: list[dict], max_points: int = 500) -> go.Figure:
@@ -68,7 +68,7 @@ def accuracy_figure(names: list[str], snaps: list[dict], max_points: int = 500) 
         )  # fmt: skip
     fig.update_yaxes(title="accuracy", range=[0, 1.02])
     fig.update_xaxes(title="step")
-    return base_layout(fig, "Accuracy: train (solid) and validation (dashed)")
+    return base_layout(fig, "Accuracy: train (solid) and validation (dashed)", height=380)
 
 
 def layer_names(snap: dict) -> list[str]:
@@ -99,6 +99,7 @@ def grad_figure(names: list[str], snaps: list[dict], max_points: int = 500) -> g
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_yaxes(title="gradient norm ‖∂L/∂Ω‖", row=1, col=1)
     fig.update_xaxes(title="step")
-    fig = base_layout(fig, f"Weight-gradient norm (0 is drawn at {GRAD_FLOOR:g})")
-    fig.update_layout(margin=dict(t=80))  # room for the title, legend and subplot titles
+    fig = base_layout(fig, f"Weight-gradient norm (0 is drawn at {GRAD_FLOOR:g})", height=380)
+    # The subplot titles sit where the shared style puts the legend: move it below.
+    fig.update_layout(legend=dict(y=-0.22, yanchor="top"), margin=dict(b=90))
     return fig
