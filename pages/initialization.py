@@ -12,7 +12,7 @@ from core import signal_report as rep
 from core.charts import signal as charts
 
 WIDTHS = [4, 8, 16, 32, 50, 64, 100, 128, 200, 256, 512, 768, 1024]
-BATCHES = [1, 10, 50, 100, 250, 500, 1000, 2000]
+BATCHES = [1, 10, 50, 100, 250, 500, 1000]
 # sigma^2 of the custom scheme: 1e-5 .. 10 in steps of 1/20 decade (a log-scale slider)
 VARIANCES = [float(f"{v:.3g}") for v in np.logspace(-5, 1, 121)]
 ACT_LABELS = {"relu": "ReLU", "leaky_relu": "LeakyReLU (0.01)", "tanh": "tanh",
@@ -104,7 +104,8 @@ with left:
 with right:
     show(charts.std_figure(result, "backward"), "bwd")
 st.caption(
-    "Solid: measured. Dashed: theory for infinitely wide layers; at small width the "
+    "Solid: measured. Dashed: theory for infinitely wide layers (for tanh and sigmoid, "
+    "the Gaussian integral of the activation, layer by layer); at small width the "
     "measured line wanders around it (each random matrix scales the signal by a random "
     "factor near 1); widen the net and it hugs the dashed line. Loss: L = Σ r·a_K with a "
     "fixed random read-out r ~ N(0, 1), so the gradient entering the top has unit spread."

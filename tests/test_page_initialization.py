@@ -67,6 +67,25 @@ def test_controls_change_the_output():
     assert "all zeros from layer 1" in verdicts(at)
 
 
+def test_passes_are_cached(monkeypatch):
+    """Same settings twice: no pass runs again; a ReLU net re-uses its shared pass when
+    only the custom σ² moves (the slider costs nothing)."""
+    import core.signal as sig
+
+    calls = []
+    real = sig._propagate
+    monkeypatch.setattr(sig, "_propagate", lambda *a: calls.append(1) or real(*a))
+    at = app_test(PAGE).run()
+    at.number_input(key="init_seed").set_value(424242).run()  # fresh cache keys
+    assert not at.exception and calls
+    n = len(calls)
+    at.run()
+    at.select_slider(key="init_custom_var").set_value(0.501).run()
+    assert "custom N(0, 0.501)" in verdicts(at) and len(calls) == n
+    at.selectbox(key="init_act").set_value("tanh").run()
+    assert len(calls) > n  # a new activation is new work
+
+
 def test_no_scheme_selected_gives_a_message():
     at = app_test(PAGE).run()
     at.multiselect(key="init_schemes").set_value([]).run()
