@@ -9,7 +9,9 @@ torch.nn.init.calculate_gain defines it; Xavier and orthogonal keep gain 1.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -27,6 +29,19 @@ _GAIN_NAME = {
     "linear": "linear",
 }
 LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default; the He gain depends on it
+
+# torch.nn.init draws from torch's one global generator. Every browser session builds
+# its networks in the same process, so seeding and drawing happen under one lock, on a
+# forked generator state: two sessions pressing Train at once still get their own seeds.
+_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int):
+    """Draw from torch's global generator seeded with `seed`, alone, then restore it."""
+    with _RNG_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def gain(activation: str) -> float:

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from core.config import InitConfig
-from core.init import LABELS, LEAKY_SLOPE, init_linear, weight_std
+from core.init import LABELS, LEAKY_SLOPE, init_linear, seeded, weight_std
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")  # a(c h) = c a(h) for c > 0
@@ -181,8 +181,7 @@ def draw_weights(
     cfg = scheme_init(key, width, custom_var)
     layer = nn.utils.skip_init(nn.Linear, width, width, bias=False)
     out = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         for _ in range(depth):
             init_linear(layer, cfg, activation)
             out.append(layer.weight.detach().to(dtype, copy=True))

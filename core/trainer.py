@@ -14,7 +14,7 @@ import torch
 from core.config import Config
 from core.data import Dataset, make_dataset
 from core.history import History, HistSnapshot
-from core.init import init_linear
+from core.init import init_linear, seeded
 from core.models import MLP, loss_fn, loss_name, output_dim, predict
 from core.probes import grad_norms, layer_probe
 
@@ -33,11 +33,11 @@ GRAD_KINDS = ("grad_w", "grad_b", "grad_f")  # weights, biases, dloss/df_k (back
 
 def build_model(cfg: Config, data: Dataset) -> MLP:
     """The model with its initial weights: seeded, so the same config gives the same net."""
-    torch.manual_seed(cfg.init.seed)
     out_dim = output_dim(data.task, data.n_classes, cfg.model.binary_head)
-    model = MLP(data.in_dim, out_dim, cfg.model)
-    for lin in model.linears:
-        init_linear(lin, cfg.init, cfg.model.activation)
+    with seeded(cfg.init.seed):
+        model = MLP(data.in_dim, out_dim, cfg.model)
+        for lin in model.linears:
+            init_linear(lin, cfg.init, cfg.model.activation)
     return model
 
 
