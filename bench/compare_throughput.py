@@ -6,8 +6,8 @@ training alone. Two settings are measured, alternating 1 and 4 variants so drift
 machine's load hits both alike:
 
   bare  the Run's thread alone, nobody reading;
-  live  as on the page: every 0.3 s the main thread takes a snapshot and builds the
-        three Compare figures and the table (what the page's fragment does).
+  live  as on the page: every 0.3 s the main thread takes a snapshot, builds the
+        three Compare figures and their JSON, and the table (the fragment's work).
 
 Each setting is reported per wall-clock second and per CPU second of this process
 (all threads). On a machine shared with other work the wall figure is noisy; with one
@@ -43,9 +43,8 @@ def configs(n: int) -> list[Config]:
 
 def page_refresh(run: Run, names: list[str]) -> None:
     snaps = run.snapshot(max_points=None)
-    charts.loss_figure(names, snaps)
-    charts.accuracy_figure(names, snaps)
-    charts.grad_figure(names, snaps)
+    for make in (charts.loss_figure, charts.accuracy_figure, charts.grad_figure):
+        make(names, snaps).to_json()  # st.plotly_chart serializes each figure to JSON
     cmp.final_rows(names, snaps, 1_000_000, 0.3)
 
 
