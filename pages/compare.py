@@ -14,7 +14,7 @@ from core.charts import compare as charts
 from core.charts.style import series_colors
 from core.config import field_info
 from core.run import Run
-from ui.state import get_config, show_url_warnings
+from ui.state import get_config, show_url_warnings, sync_url
 
 ss = st.session_state
 SOURCES = {"train": "the current Train settings"} | {k: p.title for k, p in cmp.PRESETS.items()}
@@ -94,6 +94,7 @@ st.caption(
     "step budget: only the settings in a variant's name differ."
 )
 show_url_warnings()
+sync_url(get_config())  # the address bar keeps the shared (Train) settings on every page
 
 with st.container(border=True):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

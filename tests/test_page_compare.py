@@ -33,6 +33,17 @@ def test_starts_from_the_train_settings_with_two_variants(at):
     assert "Train all" in at.info[0].value
 
 
+def test_a_shared_link_sets_the_base():
+    at = app_test("pages/compare.py")
+    at.query_params["model.depth"] = "7"
+    at.query_params["model.width"] = "oops"
+    at.run()
+    base = next(m.value for m in at.markdown if "**Base:**" in m.value)
+    assert "7 hidden × 16" in base
+    assert "model.width" in at.warning[0].value  # a bad parameter is explained, then skipped
+    assert dict(at.query_params) == {"model.depth": "7"}
+
+
 def test_train_all_runs_live_and_stop_all_leaves_no_thread(at):
     button(at, "Train all").click().run()
     assert not at.exception and not at.error
