@@ -1,6 +1,9 @@
-"""Backprop Lab: the router and frame. Pages live in pages/, the engine in core/."""
+"""Backprop Lab: the router and frame. Pages live in views/, the engine in core/.
 
-from pathlib import Path
+The page files are in views/, not pages/: with a pages/ folder next to the entry
+file, Streamlit 1.67 serves a deep link (/code?...) to a fresh server with its
+legacy folder navigation and never runs this file.
+"""
 
 import streamlit as st
 import torch
@@ -16,31 +19,18 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-HERE = Path(__file__).parent
-SECTIONS = {
+PAGES = {
     "Lab": [
-        ("pages/train.py", "Train", ":material/model_training:"),
-        ("pages/compare.py", "Compare", ":material/compare_arrows:"),
-        ("pages/code.py", "Code & export", ":material/code:"),
+        st.Page("views/train.py", title="Train", icon=":material/model_training:", default=True),
+        st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("views/code.py", title="Code & export", icon=":material/code:"),
     ],
     "Lessons": [
-        ("pages/toy_backprop.py", "Backprop: toy model", ":material/calculate:"),
-        ("pages/matrix_backprop.py", "Backprop: matrix form", ":material/grid_on:"),
-        ("pages/initialization.py", "Initialization", ":material/stacked_line_chart:"),
+        st.Page("views/toy_backprop.py", title="Backprop: toy model", icon=":material/calculate:"),
+        st.Page("views/matrix_backprop.py", title="Backprop: matrix form", icon=":material/grid_on:"),
+        st.Page("views/initialization.py", title="Initialization", icon=":material/stacked_line_chart:"),
     ],
-}
-
-nav = {
-    section: [
-        st.Page(path, title=title, icon=icon, default=(path == "pages/train.py"))
-        for path, title, icon in entries
-        if (HERE / path).exists()  # TEMP until every page has landed
-    ]
-    for section, entries in SECTIONS.items()
-}
-nav = {k: v for k, v in nav.items() if v}
-if not nav:
-    nav = {"": [st.Page(lambda: st.title("Backprop Lab"), title="Backprop Lab")]}
+}  # fmt: skip
 
 with st.sidebar:
     st.caption(
@@ -48,4 +38,4 @@ with st.sidebar:
         "of Prince, *Understanding Deep Learning*."
     )
 
-st.navigation(nav).run()
+st.navigation(PAGES).run()

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """`streamlit run app.py` on a loopback port, for browser tests; stopped afterwards."""
+@contextmanager
+def serve_app():
+    """`streamlit run app.py` on a free loopback port; yields its URL, stops it after."""
     port = _free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -101,6 +102,20 @@ def app_url():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """One server shared by the browser tests."""
+    with serve_app() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url():
+    """A server of its own, for what only happens on a server's first request."""
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +158,7 @@ def assert_no_exception(page) -> None:
 
 
 def app_test(path: str, timeout: float = 60):
-    """AppTest of a script given relative to the repository root (e.g. 'pages/train.py')."""
+    """AppTest of a script given relative to the repository root (e.g. 'views/train.py')."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(ROOT / path), default_timeout=timeout)

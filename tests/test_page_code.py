@@ -33,7 +33,7 @@ def upload(at, name: str, data: bytes):
 
 @pytest.fixture
 def at():
-    at = app_test("pages/code.py")
+    at = app_test("views/code.py")
     for k, v in LINK.items():
         at.query_params[k] = v
     return at.run()

@@ -17,7 +17,7 @@ def names(at) -> list[str]:
 
 @pytest.fixture
 def at():
-    at = app_test("pages/compare.py").run()
+    at = app_test("views/compare.py").run()
     assert not at.exception
     yield at
     run = at.session_state["cmp_run"] if "cmp_run" in at.session_state else None
@@ -34,7 +34,7 @@ def test_starts_from_the_train_settings_with_two_variants(at):
 
 
 def test_a_shared_link_sets_the_base():
-    at = app_test("pages/compare.py")
+    at = app_test("views/compare.py")
     at.query_params["model.depth"] = "7"
     at.query_params["model.width"] = "oops"
     at.run()

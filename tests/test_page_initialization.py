@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import app_test, assert_no_exception, wait_app_idle
 
-PAGE = "pages/initialization.py"
+PAGE = "views/initialization.py"
 
 
 def verdicts(at) -> str:

@@ -8,7 +8,7 @@ import pytest
 from core import backprop as bp
 from tests.conftest import app_test, assert_no_exception, wait_app_idle
 
-PAGE = "pages/matrix_backprop.py"
+PAGE = "views/matrix_backprop.py"
 
 
 def _run(**controls):

@@ -7,7 +7,7 @@ import pytest
 from core import toy
 from tests.conftest import app_test, assert_no_exception, wait_app_idle
 
-PAGE = "pages/toy_backprop.py"
+PAGE = "views/toy_backprop.py"
 
 
 @pytest.fixture

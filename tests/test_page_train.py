@@ -8,7 +8,7 @@ from tests.conftest import app_test, assert_no_exception, wait_app_idle, wait_fo
 
 @pytest.fixture
 def at():
-    at = app_test("pages/train.py")
+    at = app_test("views/train.py")
     yield at
     run = at.session_state["train_run"] if "train_run" in at.session_state else None
     if run is not None:
