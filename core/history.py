@@ -39,6 +39,20 @@ class Series:
         if self._count == self.stride:
             self._flush()
 
+    def add_many(self, steps, values: np.ndarray) -> None:
+        """add() for many rows at once, with numpy work per stored row, not per step."""
+        n, i = len(steps), 0
+        while i < n:
+            if self._count == 0 and self._n == self.capacity:
+                self._merge()
+            take = min(self.stride - self._count, n - i)
+            self._acc += values[i : i + take].sum(axis=0)
+            self._count += take
+            self._last_step = steps[i + take - 1]
+            i += take
+            if self._count == self.stride:
+                self._flush()
+
     def _merge(self) -> None:
         half = self.capacity // 2
         r = self._rows
@@ -106,6 +120,10 @@ class History:
     def record_step(self, step: int, values) -> None:
         with self._lock:
             self.steps.add(step, values)
+
+    def record_steps(self, steps: list[int], rows: list[list[float]]) -> None:
+        with self._lock:
+            self.steps.add_many(steps, np.asarray(rows, dtype=np.float64))
 
     def record_probe(self, step: int, values, hist: HistSnapshot | None = None) -> None:
         with self._lock:

@@ -77,41 +77,56 @@ def segment_stats(tensors: list[torch.Tensor], bins: int) -> dict:
     """Mean, std and histogram of each tensor, for all tensors in a handful of torch ops.
 
     A probe looks at 2 x (layers) tensors; doing them one by one costs ~10 small ops
-    each, which at 30 layers dominated a training step. Here every value is tagged
-    with its tensor's index (segment) and reduced with scatter/bincount at once.
+    each, which at 30 layers dominated a training step. Tensors of the same size (all
+    hidden layers) are stacked into one (n, size) matrix and reduced row by row.
     Non-finite values are left out of every statistic.
     """
-    n = len(tensors)
-    flat = [t.detach().reshape(-1).float() for t in tensors]
-    v = torch.cat(flat)
-    seg = torch.repeat_interleave(torch.arange(n), torch.tensor([f.numel() for f in flat]))
+    out = [None] * len(tensors)
+    groups: dict[int, list[int]] = {}
+    for i, t in enumerate(tensors):
+        groups.setdefault(t.numel(), []).append(i)
+    for idx in groups.values():
+        rows = torch.stack([tensors[i].detach().reshape(-1).float() for i in idx])
+        for i, stat in zip(idx, _row_stats(rows, bins)):
+            out[i] = stat
+    return {
+        "mean": [o[0] for o in out],
+        "std": [o[1] for o in out],
+        "hist": [(o[2], o[3]) for o in out],
+    }
+
+
+def _row_stats(v: torch.Tensor, bins: int):
+    """(mean, std, edges, counts) of each row of v (n, size), finite values only."""
+    n = v.shape[0]
     finite = torch.isfinite(v)
-    v = torch.where(finite, v, torch.zeros(()))
-    seg = torch.where(finite, seg, torch.full((), n))  # non-finite -> an extra, ignored segment
-    count = torch.bincount(seg, minlength=n + 1)[:n].double()
-    total = torch.zeros(n + 1, dtype=torch.float64).index_add_(0, seg, v.double())[:n]
-    sq = torch.zeros(n + 1, dtype=torch.float64).index_add_(0, seg, v.double() ** 2)[:n]
+    all_finite = bool(finite.all())
+    x = v if all_finite else torch.where(finite, v, torch.zeros(()))
+    count = finite.sum(dim=1).double()
+    total = x.double().sum(dim=1)
     mean = total / count.clamp(min=1)
-    var = (sq - count * mean**2) / (count - 1).clamp(min=1)
+    dev = torch.where(finite, x - mean[:, None].float(), torch.zeros(())).double()
+    var = (dev**2).sum(dim=1) / (count - 1).clamp(min=1)
+    std = torch.where(count > 1, var.sqrt(), torch.zeros((), dtype=torch.float64))
     big = torch.finfo(torch.float32).max
-    lo = torch.full((n + 1,), big).scatter_reduce(0, seg, v, "amin")[:n]
-    hi = torch.full((n + 1,), -big).scatter_reduce(0, seg, v, "amax")[:n]
+    lo = (x if all_finite else torch.where(finite, x, torch.full((), big))).amin(dim=1)
+    hi = (x if all_finite else torch.where(finite, x, torch.full((), -big))).amax(dim=1)
     empty = count == 0
     lo = torch.where(empty, torch.full((), -1.0), lo)
     hi = torch.where(empty, torch.full((), 1.0), hi)
     flat_range = (hi - lo) < 1e-12  # a constant layer (zero init): one bar around the value
     lo = torch.where(flat_range, lo - 0.5, lo)
     hi = torch.where(flat_range, hi + 0.5, hi)
-    lo_all, hi_all = torch.cat([lo, lo[:1]]), torch.cat([hi, hi[:1]])
-    pos = (v - lo_all[seg]) / (hi_all[seg] - lo_all[seg]) * bins
-    b = pos.floor().long().clamp(0, bins - 1)
-    counts = torch.bincount(seg * bins + b, minlength=(n + 1) * bins)[: n * bins].view(n, bins)
+    b = ((x - lo[:, None]) / (hi - lo)[:, None] * bins).floor().long().clamp(0, bins - 1)
+    b = b + torch.arange(n)[:, None] * bins
+    if not all_finite:
+        b = torch.where(finite, b, torch.full((), n * bins))  # an extra, dropped bin
+    counts = torch.bincount(b.reshape(-1), minlength=n * bins + 1)[: n * bins].view(n, bins)
     lo_np, hi_np = lo.numpy()[:, None], hi.numpy()[:, None]
     edges = (lo_np + (hi_np - lo_np) * np.linspace(0, 1, bins + 1)[None]).astype(np.float32)
     counts_np = counts.numpy().astype(np.int64)
-    hists = [(edges[k], counts_np[k]) for k in range(n)]
-    std = torch.where(count > 1, var.clamp(min=0).sqrt(), torch.zeros(()))
-    return {"mean": mean.tolist(), "std": std.tolist(), "hist": hists}
+    mean_l, std_l = mean.tolist(), std.tolist()
+    return [(mean_l[k], std_l[k], edges[k], counts_np[k]) for k in range(n)]
 
 
 @torch.no_grad()

@@ -46,3 +46,15 @@ def test_thin_indices():
     assert thin_indices(10, 500).tolist() == list(range(10))
     idx = thin_indices(10_000, 500)
     assert len(idx) <= 500 and idx[0] == 0 and idx[-1] == 9_999
+
+
+def test_add_many_equals_add_one_by_one():
+    rng = np.random.default_rng(0)
+    vals = rng.normal(size=(777, 3))
+    a, b = Series(["x", "y", "z"], capacity=16), Series(["x", "y", "z"], capacity=16)
+    for i, v in enumerate(vals):
+        a.add(i, v)
+    for lo in range(0, 777, 50):
+        b.add_many(list(range(lo, min(lo + 50, 777))), vals[lo : lo + 50])
+    np.testing.assert_allclose(a.table(), b.table())
+    assert a.stride == b.stride
