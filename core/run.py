@@ -16,6 +16,7 @@ import itertools
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 
 import torch
 
@@ -39,6 +40,8 @@ class Run:
         self._rate = deque(maxlen=20)  # (time, total steps) for steps/s
         self.pace: float | None = None  # max rounds per second (None: full speed)
         self._next_round = 0.0
+        self._readers = 0  # pages drawing this run right now (see reading())
+        self._idle = False  # the thread waits, paused, with no step pending
         self.state = "ready"  # ready | running | paused | stopped | finished | diverged
         self.note = ""  # why the state is what it is ("paused: nobody watching")
         self.error: str | None = None
@@ -65,14 +68,42 @@ class Run:
         else:
             self._set(paused=False)
 
-    def step(self, n: int = 1) -> None:
-        """Run n more steps, then stay paused (starts a paused run if needed)."""
+    def step(self, n: int = 1, wait: float = 0.0) -> None:
+        """Run n more steps, then stay paused (starts a paused run if needed).
+
+        wait > 0 blocks up to that many seconds until the steps are done, so a page
+        that redraws right after the click shows them.
+        """
         if self._thread is None:
             self.start(paused=True)
         with self._cond:
             self._paused = True
+            self._idle = False
             self._pending_steps += n
             self._cond.notify_all()
+        if wait > 0:
+            self.wait_idle(wait)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the thread is paused with nothing pending (or has ended)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._idle or not self.alive, timeout=timeout)
+
+    @contextmanager
+    def reading(self):
+        """While a page draws this run, the training thread steps aside.
+
+        Training and the page share one GIL; without this the thread that runs the
+        model takes half of every render, and Pause or the first chart lag by seconds.
+        """
+        with self._cond:
+            self._readers += 1
+        try:
+            yield self
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
 
     def set_pace(self, rounds_per_second: float | None) -> None:
         """Slow a run down to watch it (a round is one step of every trainer)."""
@@ -101,6 +132,7 @@ class Run:
         with self._cond:
             if self.alive:
                 self._paused = paused
+                self._idle = False  # until the thread itself reaches its paused wait
                 self.state = "paused" if paused else "running"
                 self.note = ""
                 self._last_touch = time.monotonic()
@@ -135,6 +167,14 @@ class Run:
 
     # ---- the training thread -------------------------------------------------
     def _loop(self) -> None:
+        try:
+            self._train()
+        finally:
+            with self._cond:
+                self._idle = True
+                self._cond.notify_all()
+
+    def _train(self) -> None:
         torch.set_num_threads(1)  # process-wide; on 2 cores more threads only fight the server
         try:
             while self._next_action():
@@ -172,6 +212,9 @@ class Run:
                 if self._pending_steps > 0:
                     self._pending_steps -= 1
                     return True
+                if self._readers:
+                    self._cond.wait(timeout=0.05)  # woken as soon as the page is done
+                    continue
                 if not self._paused:
                     now = time.monotonic()
                     if self.pace and now < self._next_round:
@@ -182,4 +225,7 @@ class Run:
                         self._next_round = max(now, self._next_round) + 1.0 / self.pace
                     return True
                 self._rate.clear()
+                if not self._idle:
+                    self._idle = True  # paused with nothing to do: step() waiters may go
+                    self._cond.notify_all()
                 self._cond.wait(timeout=0.25)

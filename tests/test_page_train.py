@@ -39,7 +39,7 @@ def test_pause_resume_stop(at):
     run = _run(at)
     wait_for(lambda: run.trainers[0].t > 10, 20)
     at.button(key="tr_pause").click().run()
-    wait_for(lambda: run.state == "paused", 2, what="pause")
+    assert run.state == "paused" and run.wait_idle(2)
     t = run.trainers[0].t
     at.run()
     assert run.trainers[0].t == t

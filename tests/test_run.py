@@ -112,3 +112,10 @@ def test_pace_slows_a_run_and_pause_still_acts(run):
     run.resume()
     t = run.trainers[0].t
     wait_for(lambda: run.trainers[0].t > t + 200, 10, what="full speed again")
+
+
+def test_step_with_wait_returns_after_the_steps(run):
+    run.step(7, wait=5.0)
+    assert run.trainers[0].t == 7
+    run.step(3, wait=5.0)
+    assert run.trainers[0].t == 10 and run.state == "paused"

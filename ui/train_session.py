@@ -6,6 +6,8 @@ itself happens in the Run's thread. A new run always stops the one it replaces.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import streamlit as st
 
 from core.config import Config
@@ -44,6 +46,12 @@ def on_pace_change() -> None:
         run.set_pace(PACES.get(st.session_state.get(PACE_KEY, "full speed")))
 
 
+def ensure_run(cfg: Config) -> Run:
+    """A run to draw from the first visit on (not started: no thread until Train or Step)."""
+    run = current_run()
+    return run if run is not None else replace_run(cfg)
+
+
 def on_train(cfg: Config) -> None:
     """Start (or resume); a finished or stopped run is replaced by a fresh one."""
     run = current_run()
@@ -56,6 +64,7 @@ def on_pause() -> None:
     run = current_run()
     if run is not None:
         run.pause()
+        run.wait_idle(1.0)  # the redraw then shows the step the run froze at
 
 
 def on_stop() -> None:
@@ -68,7 +77,7 @@ def on_step(cfg: Config, n: int) -> None:
     run = current_run()
     if run is None or run.finished:
         run = replace_run(cfg)
-    run.step(n)
+    run.step(n, wait=2.0)  # a few ms; the page then redraws with the new steps
 
 
 def on_reset(cfg: Config) -> None:
@@ -88,3 +97,14 @@ def on_lr_change() -> None:
 
 def settings_differ(run: Run | None, cfg: Config) -> bool:
     return run is not None and run.trainers[0].cfg != cfg
+
+
+@contextmanager
+def drawing():
+    """Let the page draw without the training thread competing for the GIL."""
+    run = current_run()
+    if run is None:
+        yield
+        return
+    with run.reading():
+        yield
