@@ -19,6 +19,12 @@ STATE_TEXT = {
 }
 
 
+def chart(where, fig, key: str, live: bool) -> None:
+    """A plotly chart; while training it is static: no hover or zoom layers for the
+    browser to rebuild at every refresh (they return as soon as the run pauses)."""
+    where.plotly_chart(fig, key=key, config={"staticPlot": live, "displaylogo": False})
+
+
 def status(run: Run, snap: dict) -> None:
     tr = run.trainers[0]
     total = tr.cfg.train.steps
@@ -40,16 +46,16 @@ def status(run: Run, snap: dict) -> None:
     )  # fmt: skip
 
 
-def curves(snap: dict, classification: bool, log_y: bool) -> None:
+def curves(snap: dict, classification: bool, log_y: bool, live: bool) -> None:
     if not classification:  # regression: no accuracy, the loss gets the whole row
-        st.plotly_chart(charts.loss_figure(snap, log_y), key="tr_loss")
+        chart(st, charts.loss_figure(snap, log_y), "tr_loss", live)
         return
     left, right = st.columns(2)
-    left.plotly_chart(charts.loss_figure(snap, log_y), key="tr_loss")
-    right.plotly_chart(charts.accuracy_figure(snap), key="tr_acc")
+    chart(left, charts.loss_figure(snap, log_y), "tr_loss", live)
+    chart(right, charts.accuracy_figure(snap), "tr_acc", live)
 
 
-def gradients(snap: dict, layers: list[str]) -> None:
+def gradients(snap: dict, layers: list[str], live: bool) -> None:
     kind = st.radio(
         "Gradient of the loss with respect to",
         list(charts.GRAD_LABELS), format_func=charts.GRAD_LABELS.get, horizontal=True,
@@ -57,10 +63,10 @@ def gradients(snap: dict, layers: list[str]) -> None:
         help="Weights and biases: what the optimizer uses. f: the pre-activations, the "
         "signal that backpropagation passes down the layers.",
     )  # fmt: skip
-    st.plotly_chart(charts.grad_norm_figure(snap, layers, kind), key="tr_grads")
+    chart(st, charts.grad_norm_figure(snap, layers, kind), "tr_grads", live)
 
 
-def picture(run: Run) -> None:
+def picture(run: Run, live: bool) -> None:
     """Decision boundary (2-D), fitted curve (1-D) or confusion matrix (digits)."""
     tr = run.trainers[0]
     data = tr.data
@@ -74,10 +80,10 @@ def picture(run: Run) -> None:
         fig = charts.fit_figure(xs, ys, data.x_train[:, 0].numpy(), data.y_train[:, 0].numpy())
     else:
         fig = charts.confusion_figure(confusion(tr))
-    st.plotly_chart(fig, key="tr_picture")
+    chart(st, fig, "tr_picture", live)
 
 
-def histograms(snap: dict, layers: list[str]) -> None:
+def histograms(snap: dict, layers: list[str], live: bool) -> None:
     hists = snap["hists"]
     if not hists:
         st.info("No activation snapshot yet: the first one is taken at step 0.")
@@ -97,10 +103,10 @@ def histograms(snap: dict, layers: list[str]) -> None:
         step = c1.select_slider("Scrub through snapshots (step)", options=steps,
                                 value=steps[-1], key="tr_hist_step")  # fmt: skip
         idx = steps.index(step) if step in steps else len(steps) - 1
-    st.plotly_chart(charts.histogram_figure(hists[idx], layers, show), key="tr_hists")
+    chart(st, charts.histogram_figure(hists[idx], layers, show), "tr_hists", live)
 
 
-def layer_stats(snap: dict, layers: list[str], activation: str) -> None:
+def layer_stats(snap: dict, layers: list[str], activation: str, live: bool) -> None:
     rows = layer_table(snap, layers, activation)
     if not rows:
         return
@@ -116,14 +122,11 @@ def layer_stats(snap: dict, layers: list[str], activation: str) -> None:
         },
     )  # fmt: skip
     left, right = st.columns(2)
-    left.plotly_chart(
-        charts.layer_stat_figure(snap, layers, "update_ratio", "Update / weight ratio (target ≈ 1e-3)", log_y=True),
-        key="tr_ratio",
-    )  # fmt: skip
-    right.plotly_chart(
-        charts.layer_stat_figure(snap, layers, "stuck", f"Share of {label} units"),
-        key="tr_stuck",
-    )
+    ratio = charts.layer_stat_figure(snap, layers, "update_ratio",
+                                     "Update / weight ratio (target ≈ 1e-3)", log_y=True)  # fmt: skip
+    chart(left, ratio, "tr_ratio", live)
+    chart(right, charts.layer_stat_figure(snap, layers, "stuck", f"Share of {label} units"),
+          "tr_stuck", live)  # fmt: skip
 
 
 def has_data(snap: dict) -> bool:

@@ -121,9 +121,10 @@ def draw_curves(run) -> None:
         return
     tr = run.trainers[0]
     st.subheader("Loss", divider="gray")
-    views.curves(snap, tr.classification, st.session_state.get("tr_log", True))
+    live = run.state == "running"
+    views.curves(snap, tr.classification, st.session_state.get("tr_log", True), live)
     st.subheader("Gradient norm per layer", divider="gray")
-    views.gradients(snap, tr.layers)
+    views.gradients(snap, tr.layers, live)
 
 
 # What changes only at probe steps refreshes at a slower pace: it costs the
@@ -136,20 +137,21 @@ def inside() -> None:
             return
         snap = run.snapshot(max_points=POINTS)[0]
         tr = run.trainers[0]
+        live = run.state == "running"
         left, right = st.columns([3, 2])
         with right:
             st.subheader("What the model does", divider="gray")
             if snap["t"] == 0:
                 st.caption("Before training: the network as initialized.")
-            views.picture(run)
+            views.picture(run, live)
         if not views.has_data(snap):
             return
         with left:
             st.subheader("Activations per layer", divider="gray")
-            views.histograms(snap, tr.layers)
+            views.histograms(snap, tr.layers, live)
         step = int(snap["probes"]["step"][-1])
         st.subheader(f"Layer by layer at step {step:,}", divider="gray")
-        views.layer_stats(snap, tr.layers, tr.cfg.model.activation)
+        views.layer_stats(snap, tr.layers, tr.cfg.model.activation, live)
 
 
 with drawing():
