@@ -216,8 +216,9 @@ def live() -> None:
         },
     )  # fmt: skip
     st.caption(
-        "Losses and accuracies are the last probe (training loss on a fixed subset of the "
-        "training set). A diverged run has no final values."
+        "Losses and accuracies are the last probe (training: averaged over the batches since "
+        "the probe before; validation: the whole validation set). A diverged run has no "
+        "final values."
     )
     if not run.alive:
         st.download_button(
