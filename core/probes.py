@@ -61,16 +61,7 @@ def stuck_fractions(fs: list[torch.Tensor], activation: str) -> list[float]:
 
 def histogram(t: torch.Tensor, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """(edges (bins+1,), counts (bins,)) of the finite values of t."""
-    v = t.detach().reshape(-1)
-    v = v[torch.isfinite(v)]
-    if v.numel() == 0:
-        return np.linspace(-1, 1, bins + 1, dtype=np.float32), np.zeros(bins, np.int64)
-    lo, hi = v.min().item(), v.max().item()
-    if hi - lo < 1e-12:  # a constant layer (zero init): one visible bar around the value
-        lo, hi = lo - 0.5, hi + 0.5
-    counts = torch.histc(v.float(), bins=bins, min=lo, max=hi)
-    edges = np.linspace(lo, hi, bins + 1, dtype=np.float64)
-    return edges.astype(np.float32), counts.numpy().astype(np.int64)
+    return segment_stats([t], bins)["hist"][0]
 
 
 def segment_stats(tensors: list[torch.Tensor], bins: int) -> dict:

@@ -25,11 +25,6 @@ def current_run() -> Run | None:
     return st.session_state.get(RUN_KEY)
 
 
-def trainer() -> Trainer | None:
-    run = current_run()
-    return run.trainers[0] if run is not None else None
-
-
 def replace_run(cfg: Config) -> Run:
     old = current_run()
     if old is not None:
