@@ -133,7 +133,8 @@ def test_short_run_finishes_with_a_final_table_and_csv(at):
 
 @pytest.mark.browser
 def test_compare_in_browser(page, app_url):
-    page.goto(f"{app_url}/compare")
+    # a budget long enough that the run is still going when Stop all is pressed
+    page.goto(f"{app_url}/compare?train.steps=200000")
     wait_app_idle(page)
     page.get_by_role("button", name="Train all").click()
     page.get_by_text("init = kaiming_normal: step").wait_for()
