@@ -6,6 +6,7 @@ itself happens in the Run's thread. A new run always stops the one it replaces.
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 import streamlit as st
@@ -53,6 +54,11 @@ def on_train(cfg: Config) -> None:
     if run is None or run.finished or run.trainers[0].cfg != cfg:
         run = replace_run(cfg)
     run.resume()
+    # Give the thread a moment (a few ms) to record its first steps, so the redraw that
+    # follows this click already has curves to show.
+    tr, deadline = run.trainers[0], time.monotonic() + 0.5
+    while tr.t < 2 and run.alive and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def on_pause() -> None:
