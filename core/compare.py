@@ -19,7 +19,7 @@ import numpy as np
 
 from core.config import Config, field_info
 from core.data import make_dataset
-from core.export import metrics_rows
+from core.export import csv_cell, metrics_rows
 from core.trainer import Trainer
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
@@ -239,13 +239,6 @@ def progress(snap: dict, steps: int) -> float:
     return 1.0 if snap["status"] == "diverged" else min(1.0, snap["t"] / max(steps, 1))
 
 
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    v = float(v)
-    return repr(v) if math.isfinite(v) else str(v)
-
-
 def compare_csv(names: list[str], snaps: list[dict]) -> str:
     """All variants' metrics in one CSV: a `variant` column, then the union of columns.
 
@@ -262,6 +255,6 @@ def compare_csv(names: list[str], snaps: list[dict]) -> str:
     for name, (cols, rows) in zip(names, tables):
         where = [cols.index(c) if c in cols else None for c in header]
         for row in rows:
-            cells = [str(int(row[0]))] + ["" if i is None else _cell(row[i]) for i in where[1:]]
+            cells = [str(int(row[0]))] + ["" if i is None else csv_cell(row[i]) for i in where[1:]]
             w.writerow([name, *cells])
     return buf.getvalue()

@@ -28,7 +28,8 @@ def metrics_rows(snapshot: dict) -> tuple[list[str], list[list]]:
     return header, [[step, *rows[step]] for step in sorted(rows)]
 
 
-def _cell(v) -> str:
+def csv_cell(v) -> str:
+    """A CSV cell: empty for missing, full precision for numbers, 'nan'/'inf' spelled out."""
     if v is None:
         return ""
     v = float(v)
@@ -42,6 +43,6 @@ def metrics_csv(snapshot: dict, variant: str | None = None) -> str:
     w = csv.writer(buf)
     w.writerow((["variant"] if variant is not None else []) + header)
     for row in rows:
-        cells = [str(row[0])] + [_cell(v) for v in row[1:]]
+        cells = [str(row[0])] + [csv_cell(v) for v in row[1:]]
         w.writerow(([variant] if variant is not None else []) + cells)
     return buf.getvalue()
