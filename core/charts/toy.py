@@ -68,25 +68,24 @@ def backward_numbers(p: Mapping[str, float], y: float, fwd, bwd, node: str) -> s
     }[node]
 
 
+def _latex_table(header: str, rows: list[tuple[str, str, str, float]]) -> str:
+    """Markdown table of (name, formula, with the numbers, value); LaTeX in the first three."""
+    lines = [f"| {header} | with the numbers | value |", "|---|---|---|---:|"]
+    lines += [f"| ${a}$ | ${b}$ | ${c}$ | {toy.format_value(v)} |" for a, b, c, v in rows]
+    return "\n".join(lines)
+
+
 def forward_table(p, x, y, fwd) -> str:
     """Markdown table: quantity, formula, numbers, value (overflow said in words)."""
-    rows = ["| quantity | formula | with the numbers | value |", "|---|---|---|---:|"]
-    for node in toy.FORWARD:
-        rows.append(
-            f"| ${toy.LATEX_NAME[node]}$ | ${toy.FORWARD_LATEX[node]}$ "
-            f"| ${forward_numbers(p, x, y, fwd, node)}$ | {toy.format_value(fwd[node])} |"
-        )
-    return "\n".join(rows)
+    rows = [(toy.LATEX_NAME[n], toy.FORWARD_LATEX[n], forward_numbers(p, x, y, fwd, n), fwd[n])
+            for n in toy.FORWARD]  # fmt: skip
+    return _latex_table("quantity | formula", rows)
 
 
 def backward_table(p, y, fwd, bwd) -> str:
-    rows = ["| derivative | chain rule | with the numbers | value |", "|---|---|---|---:|"]
-    for node in toy.BACKWARD:
-        rows.append(
-            f"| ${toy.d_latex(node)}$ | ${toy.BACKWARD_LATEX[node]}$ "
-            f"| ${backward_numbers(p, y, fwd, bwd, node)}$ | {toy.format_value(bwd[node])} |"
-        )
-    return "\n".join(rows)
+    rows = [(toy.d_latex(n), toy.BACKWARD_LATEX[n], backward_numbers(p, y, fwd, bwd, n), bwd[n])
+            for n in toy.BACKWARD]  # fmt: skip
+    return _latex_table("derivative | chain rule", rows)
 
 
 def step_latex(p, x, y, fwd, bwd, kind: str, node: str) -> str:
