@@ -78,6 +78,7 @@ class Run:
             self.start(paused=True)
         with self._cond:
             self._paused = True
+            self.state = "paused" if self.alive else self.state
             self._idle = False
             self._pending_steps += n
             self._cond.notify_all()
@@ -93,8 +94,9 @@ class Run:
     def reading(self):
         """While a page draws this run, the training thread steps aside.
 
-        Training and the page share one GIL; without this the thread that runs the
-        model takes half of every render, and Pause or the first chart lag by seconds.
+        Training and the page share one GIL, and Python hands it over only every few
+        ms: a render of tens of ms would otherwise take twice as long, and so would the
+        page's answer to a click. Training loses those few tens of ms per refresh.
         """
         with self._cond:
             self._readers += 1

@@ -119,3 +119,22 @@ def test_step_with_wait_returns_after_the_steps(run):
     assert run.trainers[0].t == 7
     run.step(3, wait=5.0)
     assert run.trainers[0].t == 10 and run.state == "paused"
+
+
+def test_step_while_running_pauses_the_run(run):
+    run.start()
+    wait_for(lambda: run.trainers[0].t > 5, 10)
+    run.step(2, wait=5.0)
+    assert run.state == "paused"
+    t = run.trainers[0].t
+    assert run.wait_idle(2) and run.trainers[0].t == t
+
+
+def test_a_reading_page_holds_training_back(run):
+    run.start()
+    wait_for(lambda: run.trainers[0].t > 5, 10)
+    with run.reading():
+        t = run.trainers[0].t
+        threading.Event().wait(0.3)  # an observation window: nothing may happen in it
+        assert run.trainers[0].t <= t + 1  # at most the round under way finishes
+    wait_for(lambda: run.trainers[0].t > t + 10, 10, what="training after the page is done")
