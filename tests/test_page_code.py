@@ -105,7 +105,8 @@ def test_shared_link_opens_the_same_settings(page, app_url):
     assert_no_exception(page)
     main = page.locator("[data-testid='stMain']")
     assert "5 hidden × 16 relu · init xavier_normal" in main.inner_text()
-    code = page.locator("[data-testid='stCode']").first.inner_text()
+    # the script's block (tabs keep other code blocks, such as the link, in the page too)
+    code = page.locator("[data-testid='stCode']", has_text="import torch").first.inner_text()
     assert "nn.init.xavier_normal_(layer.weight)" in code
     assert "nn.Linear(16, 16),  # hidden layer 5" in code
     page.screenshot(path="/tmp/code_page.png")
