@@ -41,20 +41,18 @@ class MLP(nn.Module):
         return self.forward_all(x)[0]
 
     def forward_all(
-        self, x: torch.Tensor, keep_grad: bool = False
+        self, x: torch.Tensor
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """Output, pre-activations f_k (B, width) and post-activations h_k.
 
-        keep_grad=True asks autograd to keep dloss/df_k in f_k.grad after backward():
-        the backprop signal, read without backward hooks.
+        The f_k stay in the autograd graph, so torch.autograd.grad(loss, f_k) gives the
+        backprop signal dloss/df_k without any hook.
         """
         pre, post = [], []
         h = x
         last = len(self.linears) - 1
         for k, lin in enumerate(self.linears):
             f = lin(h)
-            if keep_grad:
-                f.retain_grad()
             pre.append(f)
             if k < last:
                 h = self.act(f)

@@ -1,7 +1,7 @@
 """What we measure inside the network. Pure functions over tensors the Trainer hands in.
 
 Every step: norms of the weight gradients, bias gradients and of dloss/df_k (the
-backprop signal) -- read from .grad after backward(), before optimizer.step().
+backprop signal) -- from one torch.autograd.grad call, before optimizer.step().
 Every K steps: activation statistics and histograms (stored as edges and counts,
 never raw tensors), stuck units, weight norms and update-to-weight ratios.
 """

@@ -76,6 +76,7 @@ class Trainer:
         self.layers = self.model.layer_names
         self.weights = [lin.weight for lin in self.model.linears]
         self.biases = [lin.bias for lin in self.model.linears]
+        self.params = self.weights + self.biases  # the order of the grad_w, grad_b columns
         self.opt = build_optimizer(cfg, self.model.parameters())
         self.sched = build_scheduler(cfg, self.opt)
         self.classification = self.data.task == "classification"
@@ -143,28 +144,29 @@ class Trainer:
         self.status = "running"
         probing = self.t % self.cfg.train.probe_every == 0 or self.t == self.cfg.train.steps - 1
 
-        # 1. forward, keeping dloss/df_k for the backprop-signal norms
+        # 1. forward: the output and every pre-activation f_k
         xb, yb = self._next_batch()
-        out, pre, post = self.model.forward_all(xb, keep_grad=True)
+        out, pre, post = self.model.forward_all(xb)
         loss = loss_fn(out, yb)
 
-        # 2. backward
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        # 2. backward: one autograd call gives the parameters' gradients and dloss/df_k
+        # (the backprop signal) together: no hooks, no retain_grad, no zero_grad
+        grads = torch.autograd.grad(loss, self.params + pre)
         self.last_loss = loss.item()
         if not math.isfinite(self.last_loss):
             self.status, self.diverged_at = "diverged", self.t
             self.flush()
             return
+        for p, g in zip(self.params, grads):
+            p.grad = g
         self._seen += len(yb)
         self._loss_sum += self.last_loss * len(yb)
         if self.classification:
             self._correct += (predict(out.detach()) == yb).sum()
 
-        # 3. gradient norms: read .grad after backward, before the optimizer changes anything
-        norms = grad_norms(
-            [w.grad for w in self.weights] + [b.grad for b in self.biases] + [f.grad for f in pre]
-        )
+        # 3. gradient norms, before the optimizer changes anything; in the order of
+        # GRAD_KINDS: all weights, all biases, all dloss/df_k
+        norms = grad_norms(list(grads))
         lr = self.lr
         if probing:  # measured on the same weights as this batch's loss, before the update
             before = [w.detach().clone() for w in self.weights]
