@@ -79,3 +79,15 @@ def test_layer_table_flags_update_ratio(trained):
     snap2 = {**snap, "probes": {**snap["probes"]}}
     snap2["probes"]["update_ratio/hidden 1"] = np.array([1e-7])
     assert "too small" in layer_table(snap2, tr.layers, "relu")[0]["vs 1e-3"]
+
+
+def test_a_series_of_one_point_is_drawn_as_a_marker():
+    tr = Trainer(Config().replace(**{"train.steps": 100}))
+    for _ in range(3):
+        tr.step()
+    snap = tr.history.snapshot(500)
+    assert len(snap["probes"]["step"]) == 1
+    fig = charts.accuracy_figure(snap)
+    assert all("markers" in t.mode for t in fig.data)
+    tr.run(50)
+    assert charts.loss_figure(tr.history.snapshot(500)).data[0].mode == "lines"

@@ -17,6 +17,7 @@ GRAD_LABELS = {
     "grad_b": "‖∂ℓ/∂β‖ (biases)",
     "grad_f": "‖∂ℓ/∂f‖ (backprop signal)",
 }
+FEW_POINTS = 20
 GRID = dict(gridcolor="#eee", zerolinecolor="#ddd")
 STEP_AXIS = dict(title=dict(text="step"), **GRID)
 LOG_AXIS = dict(type="log", exponentformat="power", **GRID)
@@ -30,7 +31,10 @@ def _finite_positive(y) -> np.ndarray:
 
 
 def _line(x, y, name, color, width=1.5, **kw) -> dict:
-    return dict(type="scatter", mode="lines", x=x, y=y, name=name,
+    # A line of one or a few points (a probe after the first steps) would draw nothing:
+    # show its points as markers until it is long enough to read as a line.
+    mode = "lines+markers" if len(x) < FEW_POINTS else "lines"
+    return dict(type="scatter", mode=mode, x=x, y=y, name=name, marker=dict(size=5),
                 line=dict(color=color, width=width), **kw)  # fmt: skip
 
 
@@ -87,7 +91,8 @@ def histogram_figure(hist, layers: list[str], show: str = "both", cols: int = 4)
     """
     n = len(layers)
     rows = (n + cols - 1) // cols
-    gap_x, gap_y = 0.04, min(0.1, 0.4 / rows)
+    # room between rows for the x tick labels above and the panel title below
+    gap_x, gap_y = 0.04, min(0.2, 0.6 / rows)
     w, h = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
     colors = series_colors(n)
     traces, lay, notes = [], layout(None, height=max(230, 175 * rows)), []
