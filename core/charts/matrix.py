@@ -25,28 +25,21 @@ def _titled(fig: go.Figure, title: str, subtitle: str, rows: int) -> go.Figure:
     return fig
 
 
-def matrix_heatmap(
-    m: np.ndarray, title: str, x_label: str = "", y_label: str = "", subtitle: str = ""
-) -> go.Figure:
-    """A small matrix as a diverging heatmap centred on 0; row 0 at the top, like print."""
-    m = np.atleast_2d(np.asarray(m, dtype=float))
-    rows, cols = m.shape
-    bound = float(np.abs(m).max()) or 1.0  # all-zero matrix: any symmetric range works
+def _grid(z, text, title, subtitle, x_label, y_label, hover, **style) -> go.Figure:
+    """A small 2-D array as a heatmap: row 0 at the top, like print; numbers in the
+    cells while the array is small enough to read them."""
+    rows, cols = z.shape
     show_text = rows <= MAX_TEXT_ROWS and cols <= MAX_TEXT_COLS
     fig = go.Figure(
         go.Heatmap(
-            z=m,
+            z=z,
             x=list(range(cols)),
             y=list(range(rows)),
-            colorscale="RdBu",
-            reversescale=True,  # red positive, blue negative
-            zmin=-bound,
-            zmax=bound,
-            text=np.round(m, 2) if show_text else None,
+            text=text if show_text else None,
             texttemplate="%{text}" if show_text else None,
             textfont={"size": 9},
-            hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
-            colorbar={"thickness": 10},
+            hovertemplate=hover,
+            **style,
         )
     )
     _titled(fig, title, subtitle, rows)
@@ -55,32 +48,29 @@ def matrix_heatmap(
     return fig
 
 
+def matrix_heatmap(
+    m: np.ndarray, title: str, x_label: str = "", y_label: str = "", subtitle: str = ""
+) -> go.Figure:
+    """A small matrix as a diverging heatmap centred on 0."""
+    m = np.atleast_2d(np.asarray(m, dtype=float))
+    bound = float(np.abs(m).max()) or 1.0  # all-zero matrix: any symmetric range works
+    return _grid(
+        m, np.round(m, 2), title, subtitle, x_label, y_label,
+        "row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+        colorscale="RdBu", reversescale=True,  # red positive, blue negative
+        zmin=-bound, zmax=bound, colorbar={"thickness": 10},
+    )  # fmt: skip
+
+
 def mask_heatmap(mask: np.ndarray, title: str, subtitle: str = "") -> go.Figure:
     """The ReLU derivative I[f > 0] as black (1, unit passes gradient) and white (0)."""
     mask = np.atleast_2d(np.asarray(mask, dtype=float))
-    rows, cols = mask.shape
-    show_text = rows <= MAX_TEXT_ROWS and cols <= MAX_TEXT_COLS
-    fig = go.Figure(
-        go.Heatmap(
-            z=mask,
-            x=list(range(cols)),
-            y=list(range(rows)),
-            zmin=0,
-            zmax=1,
-            colorscale=[[0, "#f4f4f4"], [1, "#2b2b2b"]],
-            showscale=False,
-            text=mask.astype(int) if show_text else None,
-            texttemplate="%{text}" if show_text else None,
-            textfont={"size": 9},
-            xgap=1,
-            ygap=1,
-            hovertemplate="unit %{y}, example %{x}: %{z:.0f}<extra></extra>",
-        )
-    )
-    _titled(fig, title, subtitle, rows)
-    fig.update_yaxes(autorange="reversed", title="unit", dtick=1 if rows <= 16 else None)
-    fig.update_xaxes(title="example i", dtick=1 if cols <= 16 else None)
-    return fig
+    return _grid(
+        mask, mask.astype(int), title, subtitle, "example i", "unit",
+        "unit %{y}, example %{x}: %{z:.0f}<extra></extra>",
+        zmin=0, zmax=1, colorscale=[[0, "#f4f4f4"], [1, "#2b2b2b"]], showscale=False,
+        xgap=1, ygap=1,
+    )  # fmt: skip
 
 
 def _human_bytes(n: float) -> str:
